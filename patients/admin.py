@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from clinic.admin_base import ClinicModelAdmin
-from patients import services
 from patients.models import Patient
+from patients.services import patient as services
 
 
 @admin.register(Patient)

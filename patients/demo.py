@@ -7,7 +7,7 @@ from patients.models import Patient
 
 def create_demo_patients(*, site, wanted: int) -> int:
     """Top the demo site up to `wanted` patients; a second run adds nothing."""
-    from patients.services import patient_register
+    from patients.services.patient import patient_register
 
     existing = Patient.objects.filter(site=site).count()
     fake = Faker("en_US")

@@ -66,7 +66,7 @@ def staff_user(*, roles, sites, username=None, **kwargs) -> User:
 
 def register_patient(site, **overrides):
     """A fake patient registered through the service, as the front desk would."""
-    from patients.services import patient_register
+    from patients.services.patient import patient_register
 
     values = {
         "first_name": fake.first_name(),

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from clinic import access
 from clinic.api.viewsets import ClinicReadOnlyViewSet
 from clinic.models import Site
-from patients import services
 from patients.api.serializers import ArchiveSerializer, PatientCreateSerializer, PatientSerializer
 from patients.models import Patient
+from patients.services import patient as services
 
 
 class PatientViewSet(mixins.UpdateModelMixin, ClinicReadOnlyViewSet):
