@@ -104,6 +104,11 @@ def _database_from_url(url: str) -> dict:
         # Persistent connections matter more than anything else for throughput (stack notes).
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+        # Typo-tolerant name search: pg_trgm's word-similarity cut-off for the `%>` operator.
+        threshold = env.float("PATIENT_SEARCH_WORD_SIMILARITY", default=0.3)
+        config.setdefault("OPTIONS", {})["options"] = (
+            f"-c pg_trgm.word_similarity_threshold={threshold}"
+        )
     return config
 
 
@@ -211,6 +216,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PatientStatusEnum": "patients.models.patient.Patient.Status",
+    },
 }
 
 # --- History -------------------------------------------------------------------------------------

@@ -33,6 +33,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Re-create migration-made rows (the role groups) that a transactional test's flush removed
+    from a reused test database."""
+    from django.contrib.auth.models import Group
+
+    from clinic.access import ROLE_GROUPS
+
+    with django_db_blocker.unblock():
+        for name in ROLE_GROUPS.values():
+            Group.objects.get_or_create(name=name)
+
+
 @pytest.fixture
 def site_a(db):
     return SiteFactory(code="SITEA", name="North Clinic")

@@ -38,7 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(*[Group.objects.get(name=ROLE_GROUPS[r]) for r in extracted])
+            self.groups.add(
+                *[Group.objects.get_or_create(name=ROLE_GROUPS[r])[0] for r in extracted]
+            )
         if create:
             self.save()
 
@@ -72,6 +74,8 @@ def register_patient(site, **overrides):
         "first_name": fake.first_name(),
         "last_name": fake.last_name(),
         "date_of_birth": fake.date_between(dt.date(1950, 1, 1), dt.date(2005, 12, 31)),
+        # Fixtures build known people; tests of the duplicate check pass False explicitly.
+        "confirm_not_duplicate": True,
     }
     values.update(overrides)
     return patient_register(site=site, **values)

@@ -1,7 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
+from patients.api.contacts import CareTeamViewSet, CoverageViewSet, EmergencyContactViewSet
 from patients.api.views import PatientViewSet
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
+router.register("emergency-contacts", EmergencyContactViewSet, basename="emergency-contact")
+router.register("coverages", CoverageViewSet, basename="coverage")
+router.register("care-team", CareTeamViewSet, basename="care-team")
 urlpatterns = router.urls

@@ -1,5 +1,23 @@
 """Patient-record models, one module per part of the record."""
 
-from patients.models.patient import MrnSequence, Patient, PatientQuerySet
+from patients.models.patient import (
+    CareTeamMember,
+    Coverage,
+    EmergencyContact,
+    Episode,
+    MrnSequence,
+    Patient,
+    PatientQuerySet,
+    StatusEvent,
+)
 
-__all__ = ["MrnSequence", "Patient", "PatientQuerySet"]
+__all__ = [
+    "CareTeamMember",
+    "Coverage",
+    "EmergencyContact",
+    "Episode",
+    "MrnSequence",
+    "Patient",
+    "PatientQuerySet",
+    "StatusEvent",
+]

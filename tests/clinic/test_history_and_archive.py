@@ -4,6 +4,7 @@ import pytest
 
 from clinic.models import AuditEvent, ProtectedDeletion
 from patients.models import Patient
+from tests.admin_utils import admin_post_data
 
 
 def test_api_update_keeps_a_history_row_with_the_acting_user(front_desk, api_as, patient_a):
@@ -30,17 +31,8 @@ def test_token_update_records_the_integration_user_in_history(token_api, patient
 
 def test_admin_update_keeps_history_with_the_admin_user(front_desk, client, patient_a):
     client.force_login(front_desk)
-    response = client.post(
-        f"/admin/patients/patient/{patient_a.pk}/change/",
-        {
-            "site": patient_a.site_id,
-            "first_name": patient_a.first_name,
-            "middle_name": "",
-            "last_name": patient_a.last_name,
-            "preferred_name": "Desk",
-            "date_of_birth": patient_a.date_of_birth.isoformat(),
-        },
-    )
+    url = f"/admin/patients/patient/{patient_a.pk}/change/"
+    response = client.post(url, admin_post_data(client.get(url), preferred_name="Desk"))
     assert response.status_code == 302, response.content
     assert patient_a.history.first().history_user == front_desk
     assert patient_a.history.first().preferred_name == "Desk"

@@ -53,7 +53,7 @@ class Command(BaseCommand):
                     password=password,
                     is_staff=role != Role.INTEGRATION,
                 )
-                user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+                user.groups.add(Group.objects.get_or_create(name=ROLE_GROUPS[role])[0])
                 profile = StaffProfile.objects.create(
                     user=user, display_name=display_name, credentials=credentials
                 )
