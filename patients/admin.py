@@ -20,7 +20,7 @@ from clinic.admin_base import ClinicModelAdmin
 from clinic.audit import record_reads
 from clinic.models import AuditEvent
 from patients.duplicates import find_duplicates
-from patients.models import Coverage, EmergencyContact, Episode, Patient
+from patients.models import CareTeamMember, Coverage, EmergencyContact, Episode, Patient
 from patients.selectors import search_patients
 from patients.services import contacts as contact_services
 from patients.services import merge as merge_services
@@ -197,6 +197,34 @@ class CoverageInline(_ServiceInline):
     ]
 
 
+class CareTeamInline(admin.TabularInline):
+    model = CareTeamMember
+    extra = 0
+    can_delete = False
+    fields = ["staff", "role", "start_date", "end_date"]
+    autocomplete_fields = []
+
+    def has_view_permission(self, request, obj=None):
+        return access.can(request.user, "patient", "view")
+
+    def has_add_permission(self, request, obj=None):
+        return access.can(request.user, "patient", "change")
+
+    def has_change_permission(self, request, obj=None):
+        return access.can(request.user, "patient", "change")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "staff":
+            from django.contrib.auth import get_user_model
+
+            site_ids = access.visible_site_ids(request.user)
+            users = get_user_model().objects.filter(is_active=True, is_staff=True)
+            if site_ids is not access.ALL_SITES:
+                users = users.filter(staff_profile__sites__in=site_ids)
+            kwargs["queryset"] = users.distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class EpisodeInline(admin.TabularInline):
     model = Episode
     extra = 0
@@ -274,7 +302,7 @@ class PatientAdmin(ClinicModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     readonly_fields = ["mrn", "status", "created_at", "updated_at", "archived_at", "archive_reason"]
-    inlines = [EmergencyContactInline, CoverageInline, EpisodeInline]
+    inlines = [EmergencyContactInline, CoverageInline, CareTeamInline, EpisodeInline]
     actions = ["export_demographics_csv"]
     fieldsets = [
         ("Record", {"fields": [("mrn", "site", "status")]}),

@@ -164,3 +164,25 @@ def test_care_team_member_is_added_by_clinicians(clinician, api_as, patient_a):
         format="json",
     )
     assert duplicate.status_code == 400
+
+
+@pytest.mark.parametrize("endpoint", ["emergency-contacts", "coverages", "care-team"])
+def test_every_list_is_limited_to_the_callers_sites(
+    endpoint, clinic_admin, outsider, api_as, patient_a
+):
+    from patients.services import contacts
+    from patients.services.patient import care_team_add
+
+    contacts.emergency_contact_add(
+        patient=patient_a, user=clinic_admin, name="N", relationship="friend", phone="3125550111"
+    )
+    contacts.coverage_add(
+        patient=patient_a,
+        user=clinic_admin,
+        payer_name="P",
+        member_id="1",
+        effective_date="2025-01-01",
+    )
+    care_team_add(patient=patient_a, staff=clinic_admin, role="supervisor", user=clinic_admin)
+    assert api_as(clinic_admin).get(f"/api/v1/{endpoint}/").json()["count"] == 1
+    assert api_as(outsider).get(f"/api/v1/{endpoint}/").json()["count"] == 0
