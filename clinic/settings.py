@@ -211,6 +211,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name for a choice set that appears under two field names (revoke's `method`).
+    "ENUM_NAME_OVERRIDES": {
+        "RevocationMethodEnum": "patients.models.consent.RevocationMethod",
+    },
 }
 
 # --- History -------------------------------------------------------------------------------------
