@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "PatientStatusEnum": "patients.models.patient.Patient.Status",
+        # One name for a choice set that appears under two field names (revoke's `method`).
+        "RevocationMethodEnum": "patients.models.consent.RevocationMethod",
     },
 }
 

@@ -19,6 +19,7 @@ from clinic import access
 from clinic.admin_base import ClinicModelAdmin
 from clinic.audit import record_reads
 from clinic.models import AuditEvent
+from patients.admin_consents import ConsentInline
 from patients.duplicates import find_duplicates
 from patients.models import CareTeamMember, Coverage, EmergencyContact, Episode, Patient
 from patients.selectors import search_patients
@@ -302,7 +303,7 @@ class PatientAdmin(ClinicModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     readonly_fields = ["mrn", "status", "created_at", "updated_at", "archived_at", "archive_reason"]
-    inlines = [EmergencyContactInline, CoverageInline, CareTeamInline, EpisodeInline]
+    inlines = [EmergencyContactInline, CoverageInline, ConsentInline, CareTeamInline, EpisodeInline]
     actions = ["export_demographics_csv"]
     fieldsets = [
         ("Record", {"fields": [("mrn", "site", "status")]}),

@@ -79,3 +79,22 @@ def register_patient(site, **overrides):
     }
     values.update(overrides)
     return patient_register(site=site, **values)
+
+
+def record_consent(patient, *, recorded_by=None, **overrides):
+    """A Part 2 disclosure consent, signed today on paper, to a named recipient for treatment."""
+    from django.utils import timezone
+
+    from patients.services.consent import consent_record
+
+    values = {
+        "kind": "part2_disclosure",
+        "signed_on": timezone.localdate(),
+        "signature_method": "wet_ink",
+        "recipient_name": fake.company(),
+        "purposes": ["treatment"],
+        "information": ["diagnosis", "medications"],
+        "expires_on": timezone.localdate() + dt.timedelta(days=365),
+    }
+    values.update(overrides)
+    return consent_record(patient=patient, recorded_by=recorded_by, **values)
