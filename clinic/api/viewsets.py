@@ -10,6 +10,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import MethodNotAllowed
 
 from clinic import access
 from clinic.audit import record_reads
@@ -25,6 +26,13 @@ class ClinicGenericViewSet(viewsets.GenericViewSet):
     def token(self):
         auth = getattr(self.request, "auth", None)
         return auth if auth is not None and hasattr(auth, "prefix") else None
+
+    def check_permissions(self, request):
+        """A method the resource does not offer (DELETE, PUT) is a 405 for every signed-in caller,
+        before the role check, so the answer does not depend on who asks."""
+        if self.action is None and request.user.is_authenticated:
+            raise MethodNotAllowed(request.method)
+        super().check_permissions(request)
 
     def get_queryset(self):
         qs = super().get_queryset()

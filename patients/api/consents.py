@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
@@ -195,12 +195,6 @@ class ConsentViewSet(ClinicReadOnlyViewSet):
     ordering_fields = ["signed_on", "created_at", "expires_on"]
     ordering = ["-signed_on", "-created_at"]
     action_permissions = {"revoke": "change", "expiry_event": "change"}
-
-    def check_permissions(self, request):
-        """A method this resource does not offer is a 405 for everyone, before the role check."""
-        if self.action is None and request.user.is_authenticated:
-            raise MethodNotAllowed(request.method)
-        super().check_permissions(request)
 
     @extend_schema(
         request=ConsentCreateSerializer,
