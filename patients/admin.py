@@ -302,6 +302,7 @@ class PatientAdmin(ClinicModelAdmin):
     list_select_related = ["site", "primary_clinician"]
     list_per_page = 50
     show_full_result_count = False
+    AUTOCOMPLETE_PAGE = 20  # Django's AutocompleteJsonView page size
     readonly_fields = ["mrn", "status", "created_at", "updated_at", "archived_at", "archive_reason"]
     inlines = [EmergencyContactInline, CoverageInline, ConsentInline, CareTeamInline, EpisodeInline]
     actions = ["export_demographics_csv"]
@@ -377,9 +378,11 @@ class PatientAdmin(ClinicModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return search_patients(queryset, search_term), False
+        results = search_patients(queryset, search_term) if search_term.strip() else queryset
+        if request.path.endswith("/autocomplete/"):
+            # Autocomplete answers show names outside any change list: audit the page it shows.
+            self.audit(request, results.select_related(None)[: self.AUTOCOMPLETE_PAGE])
+        return results, False
 
     def save_model(self, request, obj, form, change):
         values = {

@@ -164,3 +164,20 @@ def test_front_desk_index_shows_no_clinical_sections(front_desk, client):
         m["object_name"] for app in client.get("/admin/").context["app_list"] for m in app["models"]
     }
     assert "AuditEvent" not in models and "ApiToken" not in models
+
+
+def test_patient_autocomplete_is_audited(front_desk, client, patient_a):
+    client.force_login(front_desk)
+    response = client.get(
+        "/admin/autocomplete/",
+        {
+            "term": patient_a.last_name[:4],
+            "app_label": "patients",
+            "model_name": "consent",
+            "field_name": "patient",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["results"]
+    reads = AuditEvent.objects.filter(action="read", patient_id=patient_a.pk, source="admin")
+    assert reads.exists()
