@@ -1,14 +1,16 @@
 """Clinic-wide models: sites, staff, API tokens, the audit trail, and abstract bases."""
 
 import hashlib
+import json
 import secrets
 import uuid
 import zoneinfo
+from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connections, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -227,12 +229,44 @@ class ApiToken(TimeStampedModel):
 # --- Audit trail ---------------------------------------------------------------------------------
 
 
+_AUDIT_CHAIN_LOCK = 0x41554449  # "AUDI": one advisory lock serialises the hash chain
+GENESIS_HASH = "0" * 64
+
+
+def _lock_audit_chain(using: str) -> None:
+    """Serialise chain appends until the transaction ends, so two writers never fork the chain.
+
+    SQLite serialises writers by itself; PostgreSQL takes a transaction-level advisory lock.
+    """
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK])
+
+
+def _last_audit_hash(using: str) -> str:
+    last = AuditEvent.objects.using(using).order_by("-id").values_list("hash", flat=True).first()
+    return last or GENESIS_HASH
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ProtectedDeletion("Audit events are append-only.")
 
     def delete(self):
         raise ProtectedDeletion("Audit events are append-only.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Append rows to the hash chain in the order given, under the chain lock."""
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            _lock_audit_chain(self.db)
+            prev = _last_audit_hash(self.db)
+            for obj in objs:
+                obj.prev_hash = prev
+                obj.hash = obj.compute_hash()
+                prev = obj.hash
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class AuditEvent(models.Model):
@@ -288,6 +322,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     token_prefix = models.CharField(max_length=12, blank=True)
     detail = models.CharField(max_length=200, blank=True, help_text="Never patient data.")
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -303,7 +339,40 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ProtectedDeletion("Audit events are append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or "default"
+        with transaction.atomic(using=using):
+            _lock_audit_chain(using)
+            self.prev_hash = _last_audit_hash(using)
+            self.hash = self.compute_hash()
+            super().save(*args, **kwargs)
+
+    HASHED_FIELDS = (
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "site_id",
+        "source",
+        "outcome",
+        "request_id",
+        "ip_address",
+        "token_prefix",
+        "detail",
+    )
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the event's fields and the previous event's hash (tamper evidence)."""
+        values = []
+        for name in self.HASHED_FIELDS:
+            value = getattr(self, name)
+            if name == "occurred_at" and value is not None:
+                value = value.astimezone(UTC).isoformat(timespec="microseconds")
+            values.append("" if value is None else str(value))
+        payload = json.dumps([self.prev_hash, *values], separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()
 
     def delete(self, *args, **kwargs):
         raise ProtectedDeletion("Audit events are append-only.")
