@@ -17,10 +17,10 @@ Lock order is always appointment row, then staff profile, so the two never deadl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.audit import record_event
@@ -346,7 +346,7 @@ def appointment_cancel(
 
 
 def appointments_for_day(
-    queryset: Iterable[Appointment] | None, *, site: Site, day: dt.date
+    queryset: QuerySet[Appointment] | None, *, site: Site, day: dt.date
 ) -> list[Appointment]:
     """A site's appointments starting on `day` in the site's own time zone, by time then staff."""
     start, end = local_day_bounds(day, site_zone(site))
