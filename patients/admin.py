@@ -20,6 +20,7 @@ from clinic.admin_base import ClinicModelAdmin
 from clinic.audit import record_reads
 from clinic.models import AuditEvent
 from patients.admin_consents import ConsentInline
+from patients.admin_scheduling import AppointmentInline
 from patients.duplicates import find_duplicates
 from patients.models import CareTeamMember, Coverage, EmergencyContact, Episode, Patient
 from patients.selectors import search_patients
@@ -304,7 +305,14 @@ class PatientAdmin(ClinicModelAdmin):
     show_full_result_count = False
     AUTOCOMPLETE_PAGE = 20  # Django's AutocompleteJsonView page size
     readonly_fields = ["mrn", "status", "created_at", "updated_at", "archived_at", "archive_reason"]
-    inlines = [EmergencyContactInline, CoverageInline, ConsentInline, CareTeamInline, EpisodeInline]
+    inlines = [
+        EmergencyContactInline,
+        CoverageInline,
+        ConsentInline,
+        AppointmentInline,
+        CareTeamInline,
+        EpisodeInline,
+    ]
     actions = ["export_demographics_csv"]
     fieldsets = [
         ("Record", {"fields": [("mrn", "site", "status")]}),

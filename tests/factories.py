@@ -98,3 +98,19 @@ def record_consent(patient, *, recorded_by=None, **overrides):
     }
     values.update(overrides)
     return consent_record(patient=patient, recorded_by=recorded_by, **values)
+
+
+def book_appointment(patient, staff, start, *, minutes=50, user=None, **overrides):
+    """An appointment booked through the scheduling service (so every rule applies)."""
+    from patients.services.scheduling import appointment_book
+
+    values = {"type": "counseling", "modality": "in_person"}
+    values.update(overrides)
+    return appointment_book(
+        patient=patient,
+        staff=staff,
+        start=start,
+        end=start + dt.timedelta(minutes=minutes),
+        user=user,
+        **values,
+    )

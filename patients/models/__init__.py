@@ -1,5 +1,6 @@
 """Patient-record models, one module per part of the record."""
 
+from patients.models.appointment import Appointment, AppointmentQuerySet
 from patients.models.consent import Consent, ConsentQuerySet
 from patients.models.patient import (
     CareTeamMember,
@@ -13,6 +14,8 @@ from patients.models.patient import (
 )
 
 __all__ = [
+    "Appointment",
+    "AppointmentQuerySet",
     "CareTeamMember",
     "Consent",
     "ConsentQuerySet",
