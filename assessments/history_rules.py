@@ -281,7 +281,7 @@ def use_timeline_errors(
         return errors
     age = age_on(date_of_birth, now.date())
     if age_at_first_use is not None and age_at_first_use > age:
-        _add(errors, "age_at_first_use", f"Cannot be above the patient's age ({age}).")
+        _add(errors, "age_at_first_use", "Cannot be above the patient's age.")
     if years_of_use is not None:
         limit = (
             age if age_at_first_use is None or age_at_first_use > age else age - age_at_first_use

@@ -35,6 +35,7 @@ class ChecklistSerializer(serializers.Serializer):
     )
     months_since_last_met = serializers.IntegerField(
         min_value=0,
+        max_value=1200,
         required=False,
         allow_null=True,
         default=None,

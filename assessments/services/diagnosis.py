@@ -201,8 +201,8 @@ def diagnosis_confirm(
         object_id=entry.pk,
         patient_id=patient.pk,
         site_id=patient.site_id,
-        detail=f"code {entry.icd10_code}"
-        + (" (changed from suggestion)" if entry.code_changed else ""),
+        # The audit trail names no codes: a diagnosis is patient data.
+        detail="confirmed" + (", code changed from the suggestion" if entry.code_changed else ""),
     )
     return entry
 
@@ -248,7 +248,7 @@ def diagnosis_update_status(
         object_id=diagnosis.pk,
         patient_id=diagnosis.patient_id,
         site_id=diagnosis.patient.site_id,
-        detail=f"status {status}",
+        detail="status changed",
     )
     return diagnosis
 

@@ -122,6 +122,8 @@ def test_confirming_the_suggestion_stores_it_unchanged(clinician, api_as, patien
     assert AuditEvent.objects.filter(
         action="create", object_type="diagnosis", object_id=str(entry.pk)
     ).exists()
+    # The audit trail records that it happened, not the diagnosis itself.
+    assert not any("F19" in d for d in AuditEvent.objects.values_list("detail", flat=True))
 
 
 def test_a_remission_diagnosis_starts_in_remission(clinician, api_as, patient_a):

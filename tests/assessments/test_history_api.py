@@ -188,10 +188,7 @@ def test_age_at_first_use_cannot_be_above_the_patients_age(clinician, api_as, si
     }
     response = api_as(clinician).post(URL, body(patient, products=[row]), format="json")
     assert response.status_code == 400
-    assert (
-        "above the patient's age (30)"
-        in response.json()["errors"]["products[0].age_at_first_use"][0]
-    )
+    assert "above the patient's age" in response.json()["errors"]["products[0].age_at_first_use"][0]
     row["age_at_first_use"] = 30
     assert (
         api_as(clinician).post(URL, body(patient, products=[row]), format="json").status_code == 201
