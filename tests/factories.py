@@ -114,3 +114,109 @@ def book_appointment(patient, staff, start, *, minutes=50, user=None, **override
         user=user,
         **values,
     )
+
+
+# --- Intake records (substance history, diagnosis, level of care) -------------------------------
+
+
+def substance_history_data(**overrides) -> dict:
+    """A complete, valid kratom intake as the API takes it (JSON-ready values)."""
+    data = {
+        "reasons_for_use": ["pain", "energy_work"],
+        "withdrawal_symptoms": ["aches", "insomnia"],
+        "withdrawal_seizures": "no",
+        "withdrawal_hospitalised": "no",
+        "liver_disease": "no",
+        "hypertension": "unknown",
+        "pregnancy_status": "not_applicable",
+        "employment": "full_time",
+        "housing": "stable",
+        "relationship": "married",
+        "legal": "none",
+        "goal": "stop",
+        "goal_in_own_words": fake.sentence(),
+        "products": [
+            {
+                "form": "leaf_powder",
+                "amount": "3.00",
+                "unit": "g",
+                "doses_per_day": "3.0",
+                "years_of_use": "1.5",
+                "age_at_first_use": 18,
+                "route": "oral",
+            }
+        ],
+        "other_substances": [{"substance": "alcohol", "frequency": "monthly"}],
+        "prior_treatments": [],
+        "medications": [{"name": "Lisinopril", "dose": "10 mg daily", "qt_prolonging": False}],
+        "allergies": [{"substance": "Penicillin", "reaction": "Rash", "severity": "mild"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def _service_values(data: dict) -> dict:
+    """API-shaped values converted to the Python types the services take."""
+    import decimal
+
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    decimals = {"amount", "mg_per_unit", "doses_per_day", "years_of_use"}
+    datetimes = {"last_use_at"}
+    dates = {"last_use_on", "start_date", "end_date"}
+
+    def convert(key, value):
+        if value is None:
+            return None
+        if key in decimals:
+            return decimal.Decimal(value)
+        if key in datetimes and isinstance(value, str):
+            return parse_datetime(value)
+        if key in dates and isinstance(value, str):
+            return parse_date(value)
+        return value
+
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            out[key] = [{k: convert(k, v) for k, v in row.items()} for row in value]
+        else:
+            out[key] = convert(key, value)
+    return out
+
+
+def record_substance_history(patient, user, **overrides):
+    from assessments.services.history import substance_history_record
+
+    data = _service_values(substance_history_data(**overrides))
+    return substance_history_record(patient=patient, user=user, data=data)
+
+
+def confirm_diagnosis(patient, user, **overrides):
+    from assessments.services.diagnosis import diagnosis_confirm
+
+    values = {"criteria_met": [1, 2, 3, 4, 5]}
+    values.update(overrides)
+    return diagnosis_confirm(patient=patient, user=user, **values)
+
+
+def level_of_care_data(edition: str = "3", **overrides) -> dict:
+    data = {
+        "edition": edition,
+        "ratings": [
+            {"dimension": f"d{n}", "rating": r, "rationale": fake.sentence()}
+            for n, r in zip(range(1, 7), [2, 1, 1, 3, 3, 2], strict=True)
+        ],
+        "indicated_level": "2.1",
+        "provided_level": "2.1",
+        "difference_reason": "",
+        "difference_note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def record_level_of_care(patient, user, **overrides):
+    from assessments.services.level_of_care import level_of_care_record
+
+    return level_of_care_record(patient=patient, user=user, **level_of_care_data(**overrides))

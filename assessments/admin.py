@@ -1,0 +1,1 @@
+from assessments import admin_intake  # noqa: F401

@@ -1,0 +1,25 @@
+"""Assessment models, one module per part of the record (re-exported here for Django)."""
+
+from assessments.models.diagnosis import Diagnosis, DiagnosisStatus
+from assessments.models.history import (
+    Allergy,
+    CurrentMedication,
+    KratomProductUse,
+    OtherSubstanceUse,
+    PriorTreatment,
+    SubstanceHistory,
+)
+from assessments.models.level_of_care import DimensionRating, LevelOfCareDetermination
+
+__all__ = [
+    "Allergy",
+    "CurrentMedication",
+    "Diagnosis",
+    "DiagnosisStatus",
+    "DimensionRating",
+    "KratomProductUse",
+    "LevelOfCareDetermination",
+    "OtherSubstanceUse",
+    "PriorTreatment",
+    "SubstanceHistory",
+]
