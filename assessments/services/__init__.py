@@ -1,0 +1,1 @@
+"""Writes to assessment records, one module per part; each service is one transaction."""
