@@ -8,9 +8,10 @@ a trend). `GET /assessments/{id}/` retrieves one; `POST /assessments/{id}/supers
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -67,7 +68,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         user = obj.administered_by
         try:
             name = user.staff_profile.display_name
-        except Exception:  # no staff profile: an integration account
+        except ObjectDoesNotExist:  # no staff profile: an integration account
             name = user.get_username()
         return {"id": user.pk, "name": name}
 
@@ -145,6 +146,17 @@ class _AssessmentOutputMixin:
             )
         return serializer_class(*args, **kwargs)
 
+    def _created(self, assessment) -> Response:
+        """201 with the stored assessment and the alerts its submission raised (or found open)."""
+        context = self.get_serializer_context()
+        if self._may_view_alerts():
+            context["alerts"] = {}
+        fresh = _base_queryset().get(pk=assessment.pk)
+        fresh.alerts_raised = assessment.alerts_raised
+        return Response(
+            AssessmentSerializer(fresh, context=context).data, status=status.HTTP_201_CREATED
+        )
+
 
 class AssessmentFilter(django_filters.FilterSet):
     instrument = django_filters.CharFilter(field_name="instrument_code")
@@ -156,23 +168,24 @@ class AssessmentFilter(django_filters.FilterSet):
         field_name="administered_at", lookup_expr="lte"
     )
     include_superseded = django_filters.BooleanFilter(
-        method="filter_include_superseded",
+        method="filter_in_view",
         help_text="Also list assessments a correction replaced (default false).",
+    )
+    archived = django_filters.BooleanFilter(
+        method="filter_in_view", help_text="Also list archived assessments (default false)."
     )
 
     class Meta:
         model = Assessment
         fields = ["instrument", "setting"]
 
-    def filter_include_superseded(self, queryset, name, value):
-        return queryset  # applied in the view so the default (false) also takes effect
+    def filter_in_view(self, queryset, name, value):
+        """Documented here, applied in the view: the default (false) must hold without it."""
+        return queryset
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("include_superseded", bool, description="Default false.")]
-    ),
-    create=extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer}),
+    create=extend_schema(request=AssessmentCreateSerializer, responses={201: AssessmentSerializer})
 )
 class PatientAssessmentViewSet(
     OfferedMethodsFirstMixin, _AssessmentOutputMixin, AuditedListMixin, ClinicGenericViewSet
@@ -204,8 +217,11 @@ class PatientAssessmentViewSet(
             return Assessment.objects.none()
         patient = self.get_patient()
         qs = _base_queryset().filter(patient=patient)  # the patient lookup applied the scope
-        if self.request.query_params.get("include_superseded", "").lower() not in {"true", "1"}:
-            qs = qs.current().active()
+        params = self.request.query_params
+        if params.get("include_superseded", "").lower() not in {"true", "1"}:
+            qs = qs.current()
+        if params.get("archived", "").lower() not in {"true", "1"}:
+            qs = qs.active()  # archived: entered in error, e.g. for the wrong patient
         return qs
 
     def create(self, request, *args, **kwargs):
@@ -219,15 +235,7 @@ class PatientAssessmentViewSet(
             instrument_code=values.pop("instrument"),
             **values,
         )
-        return Response(self._output(assessment), status=status.HTTP_201_CREATED)
-
-    def _output(self, assessment):
-        context = self.get_serializer_context()
-        if self._may_view_alerts():
-            context["alerts"] = {}
-        fresh = _base_queryset().get(pk=assessment.pk)
-        fresh.alerts_raised = assessment.alerts_raised
-        return AssessmentSerializer(fresh, context=context).data
+        return self._created(assessment)
 
 
 class AssessmentViewSet(
@@ -255,11 +263,4 @@ class AssessmentViewSet(
         assessment = services.assessment_supersede(
             assessment=original, user=request.user, **body.validated_data
         )
-        context = self.get_serializer_context()
-        if self._may_view_alerts():
-            context["alerts"] = {}
-        fresh = _base_queryset().get(pk=assessment.pk)
-        fresh.alerts_raised = assessment.alerts_raised
-        return Response(
-            AssessmentSerializer(fresh, context=context).data, status=status.HTTP_201_CREATED
-        )
+        return self._created(assessment)

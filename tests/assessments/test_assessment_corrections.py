@@ -195,3 +195,18 @@ def test_a_correction_that_removes_the_finding_leaves_the_alert_for_a_clinician(
     response = supersede(api_as(clinician), original, phq9_answers(item_9=0))
     assert response.json()["alerts"] == []
     assert Alert.objects.get().status == "open"  # never closed silently
+
+
+def test_archived_assessments_leave_the_default_list(clinician, clinic_admin, api_as, patient_a):
+    from django.utils import timezone
+
+    kept = submit_assessment(patient_a, clinician)
+    archived = submit_assessment(patient_a, clinician)
+    archived.archived_at, archived.archived_by = timezone.now(), clinic_admin
+    archived.archive_reason = "entered for the wrong patient"
+    archived.save(update_fields=["archived_at", "archived_by", "archive_reason"])
+    url = f"/api/v1/patients/{patient_a.pk}/assessments/"
+    client = api_as(clinician)
+    assert [r["id"] for r in client.get(url).json()["results"]] == [str(kept.pk)]
+    listed = client.get(url, {"archived": "true"}).json()["results"]
+    assert {r["id"] for r in listed} == {str(kept.pk), str(archived.pk)}
