@@ -252,3 +252,10 @@ LOGGING = {
 
 # --- Clinic policy -------------------------------------------------------------------------------
 CLINIC_ORGANISATION_NAME = env.str("CLINIC_ORGANISATION_NAME", default="Demo Recovery Clinic")
+
+# Alert thresholds: a JSON object overriding fields of assessments.alert_rules.AlertThresholds,
+# e.g. {"cows_medical_review_min": 25, "cssrs_alert_levels": ["high", "moderate"]}. Checked at
+# start-up (system check assessments.E002).
+ALERT_THRESHOLDS = env.json("ALERT_THRESHOLDS", default={})
+# A clinic's licensed instrument wording (JSON; see assessments/instrument_catalog.py).
+INSTRUMENT_DISPLAY_TEXT_FILE = env.str("INSTRUMENT_DISPLAY_TEXT_FILE", default="") or None

@@ -9,6 +9,7 @@ from clinic import health
 api_v1 = [
     path("", include("patients.api.urls")),
     path("", include("assessments.api.intake_urls")),
+    path("", include("assessments.api.urls")),
 ]
 
 urlpatterns = [

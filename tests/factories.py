@@ -220,3 +220,33 @@ def record_level_of_care(patient, user, **overrides):
     from assessments.services.level_of_care import level_of_care_record
 
     return level_of_care_record(patient=patient, user=user, **level_of_care_data(**overrides))
+
+
+# --- Assessments and alerts ------------------------------------------------------------------
+
+
+def phq9_answers(*, item_9: int = 0, each: int = 0) -> dict:
+    """PHQ-9 answers: items 1-8 all `each`, item 9 as given."""
+    answers = {f"item_{n}": each for n in range(1, 9)}
+    answers["item_9"] = item_9
+    return answers
+
+
+def cows_answers(*, pulse: int = 72, **items: int) -> dict:
+    """COWS answers with a resting pulse; items 2-11 are 0 unless given (item_3=5, ...)."""
+    answers = {f"item_{n}": 0 for n in range(2, 12)}
+    answers.update(items)
+    answers["resting_pulse_bpm"] = pulse
+    return answers
+
+
+def submit_assessment(patient, user, instrument="phq9", answers=None, **kwargs):
+    """An assessment submitted through the service, as the API would."""
+    from assessments.services.assessment import assessment_submit
+
+    if answers is None:
+        answers = phq9_answers() if instrument == "phq9" else {}
+    kwargs.setdefault("setting", "intake")
+    return assessment_submit(
+        patient=patient, instrument_code=instrument, answers=answers, user=user, **kwargs
+    )
