@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "PatientStatusEnum": "patients.models.patient.Patient.Status",
+        "NoteStatusEnum": "treatment.api.session_serializers.STATUS_CHOICES",
+        "AttendanceStatusEnum": "treatment.models.sessions.GroupAttendance.Status",
     },
 }
 
@@ -250,3 +252,12 @@ LOGGING = {
 
 # --- Clinic policy -------------------------------------------------------------------------------
 CLINIC_ORGANISATION_NAME = env.str("CLINIC_ORGANISATION_NAME", default="Demo Recovery Clinic")
+
+# --- Sessions and notes (clinical reference section 6, session norms) ----------------------------
+# Planned sessions in a course when the first session does not say: CBT about 12 weekly sessions
+# (Project MATCH: 8 core + 4 elective), MET 4. Groups of 6-12 clients: the roster is capped here.
+TREATMENT_COURSE_PLANNED_SESSIONS = {
+    "cbt": env.int("TREATMENT_CBT_PLANNED_SESSIONS", default=12),
+    "met": env.int("TREATMENT_MET_PLANNED_SESSIONS", default=4),
+}
+TREATMENT_GROUP_MAX_PATIENTS = env.int("TREATMENT_GROUP_MAX_PATIENTS", default=12)
