@@ -87,7 +87,7 @@ class _ServiceForm(forms.ModelForm):
 
 
 class _NoteAdmin(ClinicModelAdmin):
-    """Sign button, add-only addenda, scoped history pages."""
+    """Sign button, add-only addenda (history pages are scoped by ClinicAdminMixin)."""
 
     change_form_template = SIGN_TEMPLATE
     sign_service = None
@@ -100,28 +100,6 @@ class _NoteAdmin(ClinicModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.request = request  # the class is built per request by modelform_factory
         return form
-
-    # --- history pages only for records the user may see (simple-history falls back to the
-    # --- history table when the object is outside the queryset, which would leak it).
-    def _visible_or_404(self, request, object_id):
-        try:
-            pk = uuid.UUID(str(object_id))
-        except ValueError:
-            raise Http404("No such record.") from None
-        obj = self.get_queryset(request).filter(pk=pk).first()
-        if obj is None:
-            raise Http404("No such record.")
-        return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self._visible_or_404(request, object_id)
-        self.audit(request, [obj])
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self._visible_or_404(request, object_id)
-        self.audit(request, [obj])
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- signing -----------------------------------------------------------------------------
     def sign_refusal(self, request, obj) -> str | None:
