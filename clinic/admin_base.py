@@ -95,6 +95,27 @@ class ClinicAdminMixin:
                 self.audit(request, [obj])
         return response
 
+    # --- history pages: scoped and audited like the change page --------------------------------
+    # simple-history's views fall back to the history table when the object is not in
+    # get_queryset(), which would show another site's records: answer 404 instead.
+    def _in_scope_or_404(self, request, object_id):
+        from django.contrib.admin.utils import unquote
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such record.")
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._in_scope_or_404(request, object_id)
+        self.audit(request, [obj])
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._in_scope_or_404(request, object_id)
+        self.audit(request, [obj])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 class ClinicModelAdmin(ClinicAdminMixin, SimpleHistoryAdmin):
     """Admin for records that keep history (every patient and clinical model)."""

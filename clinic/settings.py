@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "PatientStatusEnum": "patients.models.patient.Patient.Status",
         # One name for a choice set that appears under two field names (revoke's `method`).
         "RevocationMethodEnum": "patients.models.consent.RevocationMethod",
+        "NoteStatusEnum": "treatment.api.session_serializers.STATUS_CHOICES",
+        "AttendanceStatusEnum": "treatment.models.sessions.GroupAttendance.Status",
     },
 }
 
@@ -259,3 +261,11 @@ CLINIC_ORGANISATION_NAME = env.str("CLINIC_ORGANISATION_NAME", default="Demo Rec
 ALERT_THRESHOLDS = env.json("ALERT_THRESHOLDS", default={})
 # A clinic's licensed instrument wording (JSON; see assessments/instrument_catalog.py).
 INSTRUMENT_DISPLAY_TEXT_FILE = env.str("INSTRUMENT_DISPLAY_TEXT_FILE", default="") or None
+# --- Sessions and notes (clinical reference section 6, session norms) ----------------------------
+# Planned sessions in a course when the first session does not say: CBT about 12 weekly sessions
+# (Project MATCH: 8 core + 4 elective), MET 4. Groups of 6-12 clients: the roster is capped here.
+TREATMENT_COURSE_PLANNED_SESSIONS = {
+    "cbt": env.int("TREATMENT_CBT_PLANNED_SESSIONS", default=12),
+    "met": env.int("TREATMENT_MET_PLANNED_SESSIONS", default=4),
+}
+TREATMENT_GROUP_MAX_PATIENTS = env.int("TREATMENT_GROUP_MAX_PATIENTS", default=12)

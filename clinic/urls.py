@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("patients.api.urls")),
     path("", include("assessments.api.intake_urls")),
     path("", include("assessments.api.urls")),
+    path("", include("treatment.api.session_urls")),
 ]
 
 urlpatterns = [

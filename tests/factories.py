@@ -250,3 +250,52 @@ def submit_assessment(patient, user, instrument="phq9", answers=None, **kwargs):
     return assessment_submit(
         patient=patient, instrument_code=instrument, answers=answers, user=user, **kwargs
     )
+
+
+# --- Sessions and notes --------------------------------------------------------------------------
+
+
+def draft_session(patient, author, **overrides):
+    """A draft individual session with a complete DAP note, written through the service."""
+    from django.utils import timezone
+
+    from treatment.services.sessions import session_create
+
+    values = {
+        "session_type": "individual_counseling",
+        "started_at": timezone.now() - dt.timedelta(hours=2),
+        "duration_minutes": 50,
+        "modality": "in_person",
+        "note_format": "dap",
+        "data": fake.paragraph(),
+        "assessment": fake.paragraph(),
+        "plan": fake.paragraph(),
+    }
+    values.update(overrides)
+    return session_create(patient=patient, user=author, **values)
+
+
+def signed_session(patient, author, **overrides):
+    from treatment.services.sessions import session_sign
+
+    return session_sign(session=draft_session(patient, author, **overrides), user=author)
+
+
+def group_session(site, user, *, facilitators=None, rows=(), **overrides):
+    """A group at `site` facilitated by `user` (unless told), with roster `rows`: a list of
+    (patient, status, note)."""
+    from django.utils import timezone
+
+    from treatment.services.sessions import group_session_create
+
+    values = {
+        "topic": "relapse_prevention",
+        "started_at": timezone.now() - dt.timedelta(hours=3),
+        "duration_minutes": 90,
+        "summary": fake.paragraph(),
+    }
+    values.update(overrides)
+    attendance = [{"patient": p, "status": s, "note": n} for p, s, n in rows]
+    return group_session_create(
+        site=site, user=user, facilitators=facilitators or [user], attendance=attendance, **values
+    )
