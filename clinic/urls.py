@@ -8,6 +8,7 @@ from clinic import health
 
 api_v1 = [
     path("", include("patients.api.urls")),
+    path("", include("treatment.api.plan_urls")),
 ]
 
 urlpatterns = [
