@@ -210,7 +210,8 @@ def _set_status(plan: TreatmentPlan, to_status: str, user, *, note: str = "") ->
 # --- Drafts --------------------------------------------------------------------------------------
 
 
-def _validate_plan_fields(plan: TreatmentPlan) -> None:
+def plan_validate(plan: TreatmentPlan) -> None:
+    """Check a plan's level of care, episode and start date (no writes; the admin asks first)."""
     errors: dict[str, list[str]] = {}
     if plan.level_of_care not in level_codes():
         errors["level_of_care"] = ["Not an ASAM level code (for example 1, 2.1, 3.7-WM)."]
@@ -226,8 +227,13 @@ def _validate_plan_fields(plan: TreatmentPlan) -> None:
     plan.full_clean()
 
 
+def open_draft(patient: Patient) -> TreatmentPlan | None:
+    """The patient's draft plan, if any: one at a time, so plans are not copied and pasted."""
+    return TreatmentPlan.objects.filter(patient=patient, status=Status.DRAFT).first()
+
+
 def _refuse_second_draft(patient: Patient) -> None:
-    draft = TreatmentPlan.objects.filter(patient=patient, status=Status.DRAFT).first()
+    draft = open_draft(patient)
     if draft is not None:
         raise Conflict(
             "This patient already has a draft plan: finish or discontinue it first.",
@@ -251,7 +257,7 @@ def _new_plan(
         start_date=start_date or _today(),
         created_by=user,
     )
-    _validate_plan_fields(plan)
+    plan_validate(plan)
     plan.next_review_due = review_due_from(plan.start_date, plan.level_of_care)
     _save(plan, user, "created")
     return plan
@@ -285,7 +291,7 @@ def plan_update(*, plan: TreatmentPlan, user, **changes: Any) -> TreatmentPlan:
         return plan
     for field in changed:
         setattr(plan, field, changes[field])
-    _validate_plan_fields(plan)
+    plan_validate(plan)
     early = plan.objectives.filter(
         archived_at__isnull=True,
         target_date__lt=plan.start_date,
