@@ -258,10 +258,9 @@ CLINIC_ORGANISATION_NAME = env.str("CLINIC_ORGANISATION_NAME", default="Demo Rec
 # --- Treatment plans (clinic policy; see docs/treatment-plans.md) ---------------------------------
 
 
-def _policy_map(name: str, defaults: dict, parse) -> dict:
+def _policy_map(name: str, raw: str, defaults: dict, parse) -> dict:
     """Defaults overridden per key from `NAME="key=value,key=value"`; a bad entry stops start-up."""
     merged = dict(defaults)
-    raw = env.str(name, default="").strip()
     for item in filter(None, (part.strip() for part in raw.split(","))):
         key, sep, value = item.partition("=")
         try:
@@ -296,6 +295,7 @@ def _intervention_default(value: str) -> dict:
 # outpatient and residential plans within 7 days); these defaults are a starting point, not law.
 TREATMENT_PLAN_REVIEW_DAYS = _policy_map(
     "TREATMENT_PLAN_REVIEW_DAYS",
+    env.str("TREATMENT_PLAN_REVIEW_DAYS", default=""),
     {
         "default": 30,
         "0.5": 90,
@@ -327,6 +327,7 @@ TREATMENT_PLAN_DEFAULT_LEVEL = env.str("TREATMENT_PLAN_DEFAULT_LEVEL", default="
 # 12 weekly sessions (Project MATCH), MET 4 sessions; the rest are documented starting points.
 TREATMENT_PLAN_INTERVENTION_DEFAULTS = _policy_map(
     "TREATMENT_PLAN_INTERVENTION_DEFAULTS",
+    env.str("TREATMENT_PLAN_INTERVENTION_DEFAULTS", default=""),
     {
         "cbt": {"count": 1, "period": "week", "weeks": 12},
         "met": {"count": 1, "period": "week", "weeks": 4},

@@ -90,38 +90,40 @@ def test_every_intervention_type_has_a_default_frequency_and_a_label():
     assert defaults["met"] == {"count": 1, "period": "week", "weeks": 4}
 
 
-def test_cadence_and_frequencies_can_be_overridden_from_the_environment(monkeypatch):
+def test_cadence_and_frequencies_can_be_overridden_from_the_environment():
     from clinic import settings as clinic_settings
 
-    monkeypatch.setenv("TREATMENT_PLAN_REVIEW_DAYS", "1=45, 2.1=14")
     days = clinic_settings._policy_map(
-        "TREATMENT_PLAN_REVIEW_DAYS", {"default": 30, "1": 90}, clinic_settings._positive_days
+        "TREATMENT_PLAN_REVIEW_DAYS",
+        "1=45, 2.1=14",
+        {"default": 30, "1": 90},
+        clinic_settings._positive_days,
     )
     assert days == {"default": 30, "1": 45, "2.1": 14}
-    monkeypatch.setenv("TREATMENT_PLAN_INTERVENTION_DEFAULTS", "cbt=2/week/8")
     freq = clinic_settings._policy_map(
-        "TREATMENT_PLAN_INTERVENTION_DEFAULTS", {}, clinic_settings._intervention_default
+        "TREATMENT_PLAN_INTERVENTION_DEFAULTS",
+        "cbt=2/week/8",
+        {},
+        clinic_settings._intervention_default,
     )
     assert freq == {"cbt": {"count": 2, "period": "week", "weeks": 8}}
 
 
 @pytest.mark.parametrize("raw", ["1=0", "1=abc", "=30", "1", "1=400"])
-def test_a_bad_cadence_entry_stops_start_up(monkeypatch, raw):
+def test_a_bad_cadence_entry_stops_start_up(raw):
     from clinic import settings as clinic_settings
 
-    monkeypatch.setenv("TREATMENT_PLAN_REVIEW_DAYS", raw)
     with pytest.raises(ImproperlyConfigured, match="TREATMENT_PLAN_REVIEW_DAYS"):
         clinic_settings._policy_map(
-            "TREATMENT_PLAN_REVIEW_DAYS", {}, clinic_settings._positive_days
+            "TREATMENT_PLAN_REVIEW_DAYS", raw, {}, clinic_settings._positive_days
         )
 
 
 @pytest.mark.parametrize("raw", ["cbt=1/fortnight/4", "cbt=0/week/4", "cbt=1/week", "cbt=1/week/0"])
-def test_a_bad_frequency_entry_stops_start_up(monkeypatch, raw):
+def test_a_bad_frequency_entry_stops_start_up(raw):
     from clinic import settings as clinic_settings
 
-    monkeypatch.setenv("TREATMENT_PLAN_INTERVENTION_DEFAULTS", raw)
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="TREATMENT_PLAN_INTERVENTION_DEFAULTS"):
         clinic_settings._policy_map(
-            "TREATMENT_PLAN_INTERVENTION_DEFAULTS", {}, clinic_settings._intervention_default
+            "TREATMENT_PLAN_INTERVENTION_DEFAULTS", raw, {}, clinic_settings._intervention_default
         )

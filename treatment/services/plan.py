@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -633,8 +634,6 @@ def plan_signing_errors(plan: TreatmentPlan) -> dict[str, list[str]]:
     errors = signing_errors(fresh, list(fresh.problems.all()), interventions)
     staff_ids = {i.responsible_staff_id for i in interventions if i.responsible_staff_id}
     if staff_ids:
-        from django.contrib.auth import get_user_model
-
         valid = {
             u.pk
             for u in get_user_model().objects.filter(pk__in=staff_ids, is_active=True)
