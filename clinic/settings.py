@@ -222,6 +222,10 @@ SPECTACULAR_SETTINGS = {
         "RevocationMethodEnum": "patients.models.consent.RevocationMethod",
         "NoteStatusEnum": "treatment.api.session_serializers.STATUS_CHOICES",
         "AttendanceStatusEnum": "treatment.models.sessions.GroupAttendance.Status",
+        "TreatmentPlanStatusEnum": "treatment.models.plan.TreatmentPlan.Status",
+        "AcknowledgementMethodEnum": "treatment.models.plan.TreatmentPlan.AcknowledgementMethod",
+        "ObjectiveStatusEnum": "treatment.models.plan.Objective.Status",
+        "InterventionTypeEnum": "treatment.models.plan.INTERVENTION_TYPE_CHOICES",
     },
 }
 
@@ -269,3 +273,97 @@ TREATMENT_COURSE_PLANNED_SESSIONS = {
     "met": env.int("TREATMENT_MET_PLANNED_SESSIONS", default=4),
 }
 TREATMENT_GROUP_MAX_PATIENTS = env.int("TREATMENT_GROUP_MAX_PATIENTS", default=12)
+# --- Treatment plans (clinic policy; see docs/treatment-plans.md) ---------------------------------
+
+
+def _policy_map(name: str, raw: str, defaults: dict, parse) -> dict:
+    """Defaults overridden per key from `NAME="key=value,key=value"`; a bad entry stops start-up."""
+    merged = dict(defaults)
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            merged[key.strip()] = parse(value.strip())
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: cannot read the entry {item!r}.") from None
+    return merged
+
+
+def _positive_days(value: str) -> int:
+    days = int(value)
+    if not 1 <= days <= 366:
+        raise ValueError
+    return days
+
+
+def _intervention_default(value: str) -> dict:
+    """`count/period/weeks`, for example `1/week/12`."""
+    count, period, weeks = value.split("/")
+    parsed = {"count": int(count), "period": period, "weeks": int(weeks)}
+    if not 1 <= parsed["count"] <= 30 or period not in {"day", "week", "month"}:
+        raise ValueError
+    if not 1 <= parsed["weeks"] <= 104:
+        raise ValueError
+    return parsed
+
+
+# Days until a plan's next review, per ASAM level code, from its start and then from each review.
+# The state's rule decides (Kansas: outpatient plans updated at least every 90 days; intensive
+# outpatient and residential plans within 7 days); these defaults are a starting point, not law.
+TREATMENT_PLAN_REVIEW_DAYS = _policy_map(
+    "TREATMENT_PLAN_REVIEW_DAYS",
+    env.str("TREATMENT_PLAN_REVIEW_DAYS", default=""),
+    {
+        "default": 30,
+        "0.5": 90,
+        "1": 90,
+        "1.0": 90,
+        "1.5": 90,
+        "1.7": 30,
+        "1-WM": 7,
+        "2-WM": 7,
+        "2.1": 30,
+        "2.5": 30,
+        "2.7": 30,
+        "3.1": 7,
+        "3.2-WM": 7,
+        "3.3": 7,
+        "3.5": 7,
+        "3.7": 7,
+        "3.7-WM": 7,
+        "4": 7,
+        "4.0": 7,
+        "4-WM": 7,
+    },
+    _positive_days,
+)
+# Level of care of a plan started from intake recommendations when the caller names none.
+TREATMENT_PLAN_DEFAULT_LEVEL = env.str("TREATMENT_PLAN_DEFAULT_LEVEL", default="1")
+# Frequency and duration given to each intervention type when a plan starts from recommendations
+# (the clinician edits them before signing). Session norms from the clinical reference: CBT about
+# 12 weekly sessions (Project MATCH), MET 4 sessions; the rest are documented starting points.
+TREATMENT_PLAN_INTERVENTION_DEFAULTS = _policy_map(
+    "TREATMENT_PLAN_INTERVENTION_DEFAULTS",
+    env.str("TREATMENT_PLAN_INTERVENTION_DEFAULTS", default=""),
+    {
+        "cbt": {"count": 1, "period": "week", "weeks": 12},
+        "met": {"count": 1, "period": "week", "weeks": 4},
+        "individual_counseling": {"count": 1, "period": "week", "weeks": 12},
+        "group_counseling": {"count": 1, "period": "week", "weeks": 12},
+        "peer_support": {"count": 1, "period": "week", "weeks": 12},
+        "psychoeducation": {"count": 1, "period": "week", "weeks": 4},
+        "taper": {"count": 1, "period": "week", "weeks": 12},
+        "medical_monitoring": {"count": 1, "period": "week", "weeks": 4},
+        "healthy_activity": {"count": 3, "period": "week", "weeks": 12},
+        "medication_treatment": {"count": 1, "period": "week", "weeks": 12},
+        "referral": {"count": 1, "period": "month", "weeks": 4},
+    },
+    _intervention_default,
+)
+# Whether a supervisor must co-sign a plan before it becomes active, and the Django group whose
+# clinicians may co-sign any plan at their sites (besides a patient's care-team supervisor).
+TREATMENT_PLAN_REQUIRES_COSIGN = env.bool("TREATMENT_PLAN_REQUIRES_COSIGN", default=False)
+TREATMENT_PLAN_COSIGNER_GROUP = env.str(
+    "TREATMENT_PLAN_COSIGNER_GROUP", default="Clinical supervisor"
+)

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("assessments.api.intake_urls")),
     path("", include("assessments.api.urls")),
     path("", include("treatment.api.session_urls")),
+    path("", include("treatment.api.plan_urls")),
 ]
 
 urlpatterns = [

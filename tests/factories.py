@@ -299,3 +299,69 @@ def group_session(site, user, *, facilitators=None, rows=(), **overrides):
     return group_session_create(
         site=site, user=user, facilitators=facilitators or [user], attendance=attendance, **values
     )
+
+
+# --- Treatment plans -----------------------------------------------------------------------------
+
+
+def draft_plan(patient, user, *, level_of_care="1", start_date=None):
+    """An empty draft plan, created through the service."""
+    from treatment.services.plan import plan_create
+
+    return plan_create(
+        patient=patient, user=user, level_of_care=level_of_care, start_date=start_date
+    )
+
+
+def signable_plan(
+    patient,
+    user,
+    *,
+    staff=None,
+    level_of_care="1",
+    start_date=None,
+    problems=1,
+    objectives=1,
+    interventions=1,
+):
+    """A draft with everything a signature needs: problems with strengths, a goal in the
+    patient's words each, measurable objectives with target dates, interventions with
+    responsible staff serving every objective."""
+    from treatment.services import plan as services
+
+    plan = draft_plan(patient, user, level_of_care=level_of_care, start_date=start_date)
+    made = []
+    for _ in range(problems):
+        problem = services.problem_add(
+            plan=plan, user=user, description=fake.sentence(), strengths=fake.sentence()
+        )
+        goal = services.goal_add(problem=problem, user=user, patient_words=fake.sentence())
+        for _ in range(objectives):
+            made.append(
+                services.objective_add(
+                    goal=goal,
+                    user=user,
+                    description=fake.sentence(),
+                    measure="PHQ-9 total below 10",
+                    target_date=plan.start_date + dt.timedelta(days=60),
+                )
+            )
+    for _ in range(interventions):
+        services.intervention_add(
+            plan=plan,
+            user=user,
+            intervention_type="cbt",
+            responsible_staff=staff or user,
+            objectives=made,
+        )
+    return plan
+
+
+def active_plan(patient, user, **kwargs):
+    """A signed, active plan (the clinic requiring no co-signature)."""
+    from treatment.services.plan import plan_sign
+
+    plan = signable_plan(patient, user, **kwargs)
+    plan_sign(plan=plan, user=user)
+    plan.refresh_from_db()
+    return plan

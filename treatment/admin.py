@@ -1,3 +1,3 @@
-"""Treatment admin, one module per part (the lead merges this file across branches)."""
+"""Treatment admin, one module per part of the work."""
 
-from treatment import admin_sessions  # noqa: F401
+from treatment import admin_plans, admin_sessions  # noqa: F401

@@ -1,5 +1,18 @@
-"""Treatment models, one module per part (the lead merges this file across branches)."""
+"""Treatment models, one module per part of the work (re-exported here for Django)."""
 
+from treatment.models.plan import (
+    INTERVENTION_TYPE_CHOICES,
+    Goal,
+    Intervention,
+    InterventionObjective,
+    Objective,
+    ObjectiveProgress,
+    PlanEvent,
+    PlanLocked,
+    PlanReview,
+    Problem,
+    TreatmentPlan,
+)
 from treatment.models.sessions import (
     CounsellingNote,
     CounsellingNoteAddendum,
@@ -13,13 +26,24 @@ from treatment.models.sessions import (
 )
 
 __all__ = [
+    "INTERVENTION_TYPE_CHOICES",
     "CounsellingNote",
     "CounsellingNoteAddendum",
+    "Goal",
     "GroupAddendum",
     "GroupAttendance",
     "GroupSession",
     "IndividualSession",
+    "Intervention",
+    "InterventionObjective",
     "Modality",
     "NoteLocked",
+    "Objective",
+    "ObjectiveProgress",
+    "PlanEvent",
+    "PlanLocked",
+    "PlanReview",
+    "Problem",
     "SessionAddendum",
+    "TreatmentPlan",
 ]

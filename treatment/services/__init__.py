@@ -1,1 +1,1 @@
-"""Writes to treatment records, one module per part."""
+"""Writes to treatment records, one module per part; each service is one transaction."""

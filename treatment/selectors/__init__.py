@@ -1,0 +1,1 @@
+"""Reads of treatment records that the API, the admin and dashboards share."""
