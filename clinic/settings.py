@@ -226,6 +226,13 @@ SPECTACULAR_SETTINGS = {
         "AcknowledgementMethodEnum": "treatment.models.plan.TreatmentPlan.AcknowledgementMethod",
         "ObjectiveStatusEnum": "treatment.models.plan.Objective.Status",
         "InterventionTypeEnum": "treatment.models.plan.INTERVENTION_TYPE_CHOICES",
+        "DiagnosisStatusEnum": "assessments.models.diagnosis.DiagnosisStatus",
+        "AppointmentModalityEnum": "patients.models.appointment.AppointmentModality",
+        "SessionModalityEnum": "treatment.models.sessions.Modality",
+        "AssessmentSettingEnum": "assessments.models.assessment.Assessment.Setting",
+        "ConsentKindEnum": "patients.models.consent.ConsentKind",
+        "PlanReviewOutcomeEnum": "treatment.models.plan.PlanReview.Outcome",
+        "RelationshipStatusEnum": "assessments.models.history.RELATIONSHIP_CHOICES",
     },
 }
 

@@ -23,6 +23,7 @@ from assessments.models.intake_base import ProtectedRow
 from clinic.models import ArchivableModel, ArchivableQuerySet, TimeStampedModel, UUIDModel
 
 _c = rules.choices
+RELATIONSHIP_CHOICES = _c(rules.RELATIONSHIPS)  # named for the OpenAPI enum
 
 
 def _tri_state(label: str, help_text: str = "") -> models.CharField:
@@ -107,9 +108,7 @@ class SubstanceHistory(UUIDModel, TimeStampedModel, ArchivableModel):
     # Social situation
     employment = models.CharField(max_length=16, choices=_c(rules.EMPLOYMENT), default="unknown")
     housing = models.CharField(max_length=16, choices=_c(rules.HOUSING), default="unknown")
-    relationship = models.CharField(
-        max_length=20, choices=_c(rules.RELATIONSHIPS), default="unknown"
-    )
+    relationship = models.CharField(max_length=20, choices=RELATIONSHIP_CHOICES, default="unknown")
     legal = models.CharField(max_length=20, choices=_c(rules.LEGAL), default="unknown")
 
     # The patient's goal, in their own words
