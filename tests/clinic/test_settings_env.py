@@ -81,3 +81,16 @@ def test_postgres_connections_are_persistent_with_health_checks():
 def test_time_is_stored_in_utc(settings):
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE  # display zone; storage is UTC with USE_TZ
+
+
+def test_passwords_are_hashed_with_argon2id_in_production_settings():
+    from django.contrib.auth.hashers import check_password, make_password
+    from django.test import override_settings
+
+    from clinic import settings as production
+
+    with override_settings(PASSWORD_HASHERS=production.PASSWORD_HASHERS):
+        encoded = make_password("correct horse battery staple")
+        assert encoded.startswith("argon2$argon2id$")
+        assert check_password("correct horse battery staple", encoded)
+        assert not check_password("wrong", encoded)
